@@ -1,0 +1,228 @@
+import {
+  DEFAULT_PAGE_BYTES,
+  DEFAULT_PAGE_ROWS,
+  DbqError,
+  type ExecuteRequest,
+  type FetchRequest,
+  type Page,
+  type Role,
+} from '../shared/protocol/index.js';
+import type { AuditTrail } from './auditTrail.js';
+import type { EngineConnection, StatementResult } from './engines/types.js';
+import { CursorRegistry, type HeldCursor } from './cursors.js';
+import { RowReader, type PageLimits } from './paging.js';
+import type { ResolvedTarget, Runtime } from './runtime.js';
+import { looksLikeRead, requireSingleStatement, sha256Hex } from './statement.js';
+
+/** What the handler knows about the caller once identity and target are settled. */
+export interface Caller {
+  principal: string;
+  role: Role;
+  target: ResolvedTarget;
+}
+
+/** The Lambda's own deadline minus this margin bounds every statement, so its outcome is still audited. */
+const DEADLINE_MARGIN_MS = 1_500;
+
+function pageLimits(
+  options: { pageRows?: number | undefined; pageBytes?: number | undefined } | undefined,
+): PageLimits {
+  return { rows: options?.pageRows ?? DEFAULT_PAGE_ROWS, bytes: options?.pageBytes ?? DEFAULT_PAGE_BYTES };
+}
+
+function statementTimeout(runtime: Runtime, requested: number | undefined, remainingMs: number): number {
+  const { defaultTimeoutMs, maxTimeoutMs } = runtime.config.limits;
+  const budget = remainingMs - DEADLINE_MARGIN_MS;
+  if (budget < 100) throw new DbqError('TIMEOUT', 'the function has no time left to run the statement');
+  return Math.min(requested ?? defaultTimeoutMs, maxTimeoutMs, budget);
+}
+
+async function start(
+  connection: EngineConnection,
+  caller: Caller,
+  sql: string,
+  readOnly: boolean,
+  canUpgrade: boolean,
+  timeoutMs: number,
+  prefetchRows: number,
+): Promise<{ statement: StatementResult; readOnly: boolean }> {
+  try {
+    return { statement: await connection.execute(sql, { readOnly, timeoutMs, prefetchRows }), readOnly };
+  } catch (error) {
+    const mapped = caller.target.engine.toDbqError(error);
+    // A write-capable role's statement that looked like a read but writes: the READ ONLY attempt changed
+    // nothing, so it runs again read-write.
+    if (!readOnly || !canUpgrade || mapped.fields.sqlstate !== '25006' || connection.broken) throw mapped;
+    return {
+      statement: await connection.execute(sql, { readOnly: false, timeoutMs, prefetchRows }),
+      readOnly: false,
+    };
+  }
+}
+
+/**
+ * Runs one statement and returns its first page. A read with more rows keeps its transaction open as a
+ * held cursor; a write commits before answering, so its result is never left pending.
+ */
+export async function executeStatement(
+  runtime: Runtime,
+  trail: AuditTrail,
+  caller: Caller,
+  request: ExecuteRequest,
+  remainingMs: number,
+): Promise<Page> {
+  const began = performance.now();
+  const { target } = caller;
+  const sql = request.sql;
+  requireSingleStatement(sql, target.config.engine);
+  const skipRows = request.options?.skipRows ?? 0;
+  const looksRead = looksLikeRead(sql);
+  if (caller.role === 'read' && !looksRead) {
+    const keyword = /[A-Za-z]+/.exec(sql)?.[0] ?? 'this statement';
+    throw new DbqError(
+      'DENIED',
+      `${keyword.toUpperCase()} is not a query: the read role runs SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN (without ANALYZE) and DESCRIBE only`,
+    );
+  }
+  const readOnly = caller.role === 'read' || looksRead || skipRows > 0;
+  trail.learn({ classification: looksRead ? 'read' : 'write' });
+  const timeoutMs = statementTimeout(runtime, request.options?.timeoutMs, remainingMs);
+  const limits = pageLimits(request.options);
+  trail.allow();
+
+  const connection = await target.pool.acquire(caller.role);
+  let statement: StatementResult | undefined;
+  try {
+    const started = await start(
+      connection,
+      caller,
+      sql,
+      readOnly,
+      caller.role !== 'read' && skipRows === 0,
+      timeoutMs,
+      Math.min(limits.rows + 1 + skipRows, 1000),
+    );
+    statement = started.statement;
+    const reader = new RowReader(statement);
+    await reader.skip(skipRows);
+    const rowOffset = reader.position;
+    const { rows, more } = await reader.readPage(limits);
+    const hold = more && started.readOnly;
+    let cursor: string | null = null;
+    if (hold) {
+      cursor = CursorRegistry.newId();
+      const held: HeldCursor = {
+        id: cursor,
+        principal: caller.principal,
+        target: target.name,
+        role: caller.role,
+        engine: target.config.engine,
+        database: target.config.database,
+        connection,
+        reader,
+        columns: statement.columns,
+        command: statement.command,
+        statementAuditId: trail.auditId,
+        sql,
+        sqlSha256: sha256Hex(sql),
+        expiresAt: 0,
+      };
+      await runtime.cursors.hold(held, Date.now());
+    } else {
+      await statement.close('commit');
+      await target.pool.release(caller.role, connection);
+    }
+    const page: Page = {
+      kind: 'page',
+      columns: statement.columns,
+      rows,
+      command: statement.command,
+      affectedRows: more ? null : statement.affectedRows(),
+      rowOffset,
+      cursor,
+      readOnly: started.readOnly,
+      truncated: more && !hold,
+      notices: statement.notices,
+      elapsedMs: Math.round(performance.now() - began),
+    };
+    trail.succeed({
+      rowCount: rows.length,
+      rowsSoFar: reader.position,
+      more,
+      affectedRows: page.affectedRows,
+      readOnly: started.readOnly,
+    });
+    return page;
+  } catch (error) {
+    if (statement) await statement.close('rollback').catch(() => undefined);
+    await target.pool.release(caller.role, connection);
+    throw target.engine.toDbqError(error);
+  }
+}
+
+/** Reads the next page of a held cursor; the cursor goes back on hold while rows remain. */
+export async function fetchPage(
+  runtime: Runtime,
+  trail: AuditTrail,
+  caller: Caller,
+  request: FetchRequest,
+): Promise<Page> {
+  const began = performance.now();
+  const held = runtime.cursors.checkout(request.cursor, caller.principal, caller.target.name, Date.now());
+  if (!held) {
+    throw new DbqError(
+      'CURSOR_EXPIRED',
+      'the cursor is gone (it expired, was closed, or another function instance answered); run the statement again',
+    );
+  }
+  trail.setSql(held.sql);
+  trail.learn({ statementAuditId: held.statementAuditId, classification: 'read' });
+  trail.allow();
+  try {
+    const rowOffset = held.reader.position;
+    const { rows, more } = await held.reader.readPage(pageLimits(request.options));
+    if (more) await runtime.cursors.hold(held, Date.now());
+    else await runtime.closeCursor(held);
+    trail.succeed({ rowCount: rows.length, rowsSoFar: held.reader.position, more, readOnly: true });
+    return {
+      kind: 'page',
+      columns: held.columns,
+      rows,
+      command: held.command,
+      affectedRows: null,
+      rowOffset,
+      cursor: more ? held.id : null,
+      readOnly: true,
+      truncated: false,
+      notices: [],
+      elapsedMs: Math.round(performance.now() - began),
+    };
+  } catch (error) {
+    await runtime.closeCursor(held).catch(() => undefined);
+    const mapped = caller.target.engine.toDbqError(error);
+    if (mapped.code === 'TIMEOUT' && caller.target.engine.timeoutCoversPausedReads) {
+      throw new DbqError(
+        'CURSOR_EXPIRED',
+        `the held result timed out while it waited for this fetch: ${mapped.message}`,
+      );
+    }
+    throw mapped;
+  }
+}
+
+/** Closes a held cursor early. Closing one that is already gone succeeds: the result is the same. */
+export async function closeCursor(
+  runtime: Runtime,
+  trail: AuditTrail,
+  caller: Caller,
+  cursorId: string,
+): Promise<void> {
+  const held = runtime.cursors.checkout(cursorId, caller.principal, caller.target.name, Date.now());
+  if (held) {
+    trail.setSql(held.sql);
+    trail.learn({ statementAuditId: held.statementAuditId });
+  }
+  trail.allow();
+  if (held) await runtime.closeCursor(held);
+  trail.succeed({});
+}

@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import { ROLES, type Role } from '../../shared/protocol/index.js';
+import type { OutputFormat } from '../format/types.js';
+import { UsageError } from './usage.js';
+
+export type StatementSource = { kind: 'command'; sql: string } | { kind: 'file'; path: string };
+
+export interface RunCommand {
+  kind: 'run';
+  profile: string | undefined;
+  sources: StatementSource[];
+  format: OutputFormat;
+  output: string | undefined;
+  timeoutMs: number | undefined;
+  pageRows: number | undefined;
+  escapeFormulas: boolean;
+  endpoint: string | undefined;
+  functionName: string | undefined;
+  region: string | undefined;
+  target: string | undefined;
+}
+
+export interface LocalCommand {
+  kind: 'local';
+  engine: 'pglite' | 'postgres' | 'mysql';
+  dbUrl: string | undefined;
+  role: Role | undefined;
+  port: number;
+  host: string;
+}
+
+export type CliCommand = RunCommand | LocalCommand | { kind: 'help' } | { kind: 'version' };
+
+const FORMATS: readonly OutputFormat[] = ['table', 'csv', 'json', 'ndjson'];
+
+function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got "${value}"`);
+  return n;
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}"`);
+  }
+  return value as T;
+}
+
+function usageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function parseLocal(argv: string[]): LocalCommand {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        engine: { type: 'string' },
+        'db-url': { type: 'string' },
+        role: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+      },
+    }),
+  );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const engine = oneOf(values.engine, ['pglite', 'postgres', 'mysql'] as const, '--engine') ?? 'pglite';
+  const dbUrl = values['db-url'];
+  if (engine !== 'pglite' && !dbUrl) throw new UsageError(`--engine ${engine} needs --db-url`);
+  if (engine === 'pglite' && dbUrl) throw new UsageError('--db-url goes with --engine postgres or mysql');
+  const port = values.port === undefined ? 9001 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
+  return {
+    kind: 'local',
+    engine,
+    dbUrl,
+    role: oneOf(values.role, ROLES, '--role'),
+    port,
+    host: values.host ?? '127.0.0.1',
+  };
+}
+
+/** Parses a dbq command line; bad input throws a UsageError. */
+export function parseCommandLine(argv: string[]): CliCommand {
+  if (argv[0] === 'local') return parseLocal(argv.slice(1));
+  const { values, positionals, tokens } = usageErrors(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        profile: { type: 'string', short: 'p' },
+        command: { type: 'string', short: 'c', multiple: true },
+        file: { type: 'string', short: 'f', multiple: true },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        timeout: { type: 'string' },
+        'page-size': { type: 'string' },
+        'csv-escape-formulas': { type: 'boolean' },
+        endpoint: { type: 'string' },
+        function: { type: 'string' },
+        region: { type: 'string' },
+        target: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    }),
+  );
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  if (positionals.length > 0) {
+    throw new UsageError(`unknown command or argument "${positionals[0]}" (SQL goes after -c)`);
+  }
+  // -c and -f keep their order on the command line, as psql does.
+  const sources: StatementSource[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (token.name === 'command') sources.push({ kind: 'command', sql: token.value });
+    if (token.name === 'file') sources.push({ kind: 'file', path: token.value });
+  }
+  const endpoint = values.endpoint;
+  const profile = values.profile;
+  if (endpoint && profile) throw new UsageError('use either --endpoint or -p, not both');
+  if (values.function && !endpoint) {
+    throw new UsageError('--function goes with --endpoint (saved profiles name their function)');
+  }
+  const pageRows = positiveNumber(values['page-size'], '--page-size');
+  if (pageRows !== undefined && (!Number.isInteger(pageRows) || pageRows > 100_000)) {
+    throw new UsageError('--page-size must be a whole number from 1 to 100000');
+  }
+  const timeout = positiveNumber(values.timeout, '--timeout');
+  return {
+    kind: 'run',
+    profile,
+    sources,
+    format: oneOf(values.format, FORMATS, '--format') ?? 'table',
+    output: values.output,
+    timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+    pageRows,
+    escapeFormulas: values['csv-escape-formulas'] === true,
+    endpoint,
+    functionName: values.function,
+    region: values.region,
+    target: values.target,
+  };
+}

@@ -1,0 +1,80 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { SqlDialect } from '../../shared/sql/split.js';
+import { formatError } from '../format/errorText.js';
+import { parseCommandLine, type RunCommand } from './args.js';
+import { connect } from './connect.js';
+import { EXIT_USAGE, exitCodeFor } from './exitCodes.js';
+import { runLocal } from './localCommand.js';
+import { runRepl } from './lineRepl.js';
+import { runStatements } from './runStatements.js';
+import { needsDialect, readAll, readSources, splitAll } from './statementSources.js';
+import { USAGE, UsageError } from './usage.js';
+
+declare const DBQ_VERSION: string | undefined;
+
+/** Non-interactive pages are large: fewer round trips, still far under Lambda's payload limit. */
+const BATCH_PAGE_ROWS = 5_000;
+const BATCH_PAGE_BYTES = 4 * 1024 * 1024;
+
+async function run(command: RunCommand, stdin: NodeJS.ReadStream): Promise<number> {
+  const texts = await readSources(command.sources, stdin);
+  const interactive = texts.length === 0 && stdin.isTTY === true;
+  if (texts.length === 0 && !interactive) texts.push(await readAll(stdin));
+  const connection = await connect(command);
+  try {
+    if (interactive) return await runRepl(connection, process.stdin, process.stdout);
+    let dialect: SqlDialect = 'postgres';
+    if (needsDialect(texts))
+      dialect = (await connection.session.ping()).engine === 'mysql' ? 'mysql' : 'postgres';
+    const statements = splitAll(texts, dialect);
+    const out: Writable = command.output ? createWriteStream(command.output) : process.stdout;
+    const code = await runStatements(connection.session, statements, out, process.stderr, {
+      format: command.format,
+      statement: {
+        pageRows: command.pageRows ?? BATCH_PAGE_ROWS,
+        pageBytes: BATCH_PAGE_BYTES,
+        prefetch: true,
+        ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
+      },
+      formatOptions: {
+        escapeFormulas: command.escapeFormulas,
+        color: out === process.stdout && process.stdout.isTTY === true && !process.env.NO_COLOR,
+      },
+    });
+    if (out !== process.stdout) {
+      out.end();
+      await finished(out);
+    }
+    return code;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The CLI: parses the command line, runs it, and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const command = parseCommandLine(argv);
+    switch (command.kind) {
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      case 'version':
+        process.stdout.write(`dbq ${typeof DBQ_VERSION === 'string' ? DBQ_VERSION : 'dev'}\n`);
+        return 0;
+      case 'local':
+        return await runLocal(command, process.stderr);
+      case 'run':
+        return await run(command, process.stdin);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`dbq: ${error.message}\nTry dbq --help.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`${formatError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
