@@ -1,5 +1,5 @@
 // Bundles the CLI, the Lambda handler and the benchmarks into dist/ (dependencies stay external).
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -12,8 +12,17 @@ const common = {
   logLevel: 'warning',
 };
 
+rmSync('dist', { recursive: true, force: true });
+
 await Promise.all([
-  build({ ...common, entryPoints: { dbq: 'src/cli/main.ts' }, outdir: 'dist' }),
+  // Split so that a command loads only the modules it uses (the REPL's UI, PGlite, …).
+  build({
+    ...common,
+    entryPoints: { dbq: 'src/cli/main.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
   build({ ...common, entryPoints: { 'lambda/handler': 'lambda/handler.ts' }, outdir: 'dist' }),
   existsSync('bench/run.ts') &&
     build({ ...common, entryPoints: { 'bench/run': 'bench/run.ts' }, outdir: 'dist' }),

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { ROLES, type Role } from '../../shared/protocol/index.js';
 import type { OutputFormat } from '../format/types.js';
 import { UsageError } from './usage.js';
 
@@ -20,27 +19,18 @@ export interface RunCommand {
   target: string | undefined;
 }
 
-export interface LocalCommand {
-  kind: 'local';
-  engine: 'pglite' | 'postgres' | 'mysql';
-  dbUrl: string | undefined;
-  role: Role | undefined;
-  port: number;
-  host: string;
-}
-
-export type CliCommand = RunCommand | LocalCommand | { kind: 'help' } | { kind: 'version' };
+export type CliCommand = RunCommand | { kind: 'help' } | { kind: 'version' };
 
 const FORMATS: readonly OutputFormat[] = ['table', 'csv', 'json', 'ndjson'];
 
-function positiveNumber(value: string | undefined, flag: string): number | undefined {
+export function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got "${value}"`);
   return n;
 }
 
-function oneOf<T extends string>(
+export function oneOf<T extends string>(
   value: string | undefined,
   allowed: readonly T[],
   flag: string,
@@ -52,7 +42,7 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-function usageErrors<T>(fn: () => T): T {
+export function usageErrors<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
@@ -60,40 +50,8 @@ function usageErrors<T>(fn: () => T): T {
   }
 }
 
-function parseLocal(argv: string[]): LocalCommand {
-  const { values, positionals } = usageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        engine: { type: 'string' },
-        'db-url': { type: 'string' },
-        role: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-      },
-    }),
-  );
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const engine = oneOf(values.engine, ['pglite', 'postgres', 'mysql'] as const, '--engine') ?? 'pglite';
-  const dbUrl = values['db-url'];
-  if (engine !== 'pglite' && !dbUrl) throw new UsageError(`--engine ${engine} needs --db-url`);
-  if (engine === 'pglite' && dbUrl) throw new UsageError('--db-url goes with --engine postgres or mysql');
-  const port = values.port === undefined ? 9001 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535`);
-  return {
-    kind: 'local',
-    engine,
-    dbUrl,
-    role: oneOf(values.role, ROLES, '--role'),
-    port,
-    host: values.host ?? '127.0.0.1',
-  };
-}
-
 /** Parses a dbq command line; bad input throws a UsageError. */
 export function parseCommandLine(argv: string[]): CliCommand {
-  if (argv[0] === 'local') return parseLocal(argv.slice(1));
   const { values, positionals, tokens } = usageErrors(() =>
     parseArgs({
       args: argv,

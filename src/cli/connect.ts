@@ -1,7 +1,5 @@
 import { QuerySession } from '../session/querySession.js';
 import { LambdaTransport } from '../transport/lambdaTransport.js';
-import { createLocalFunction } from '../local/localFunction.js';
-import { startInvokeServer } from '../local/invokeServer.js';
 import { UsageError } from './usage.js';
 
 export interface Connection {
@@ -24,6 +22,11 @@ export interface ConnectOptions {
  * Invoke endpoint, reached through the real Lambda client, so local use runs the production code path.
  */
 export async function connectEmbedded(target?: string): Promise<Connection> {
+  // Loaded on demand: only the embedded profile needs the handler and PGlite.
+  const [{ createLocalFunction }, { startInvokeServer }] = await Promise.all([
+    import('../local/localFunction.js'),
+    import('../local/invokeServer.js'),
+  ]);
   const fn = createLocalFunction({ engine: 'pglite' });
   const server = await startInvokeServer({ handler: fn.handler });
   const transport = new LambdaTransport({ region: 'local', functionName: 'dbq-local', endpoint: server.url });

@@ -6,7 +6,7 @@ import { formatError } from '../format/errorText.js';
 import { parseCommandLine, type RunCommand } from './args.js';
 import { connect } from './connect.js';
 import { EXIT_USAGE, exitCodeFor } from './exitCodes.js';
-import { runLocal } from './localCommand.js';
+import { SUBCOMMANDS } from './commands.js';
 import { runRepl } from './lineRepl.js';
 import { runStatements } from './runStatements.js';
 import { needsDialect, readAll, readSources, splitAll } from './statementSources.js';
@@ -56,6 +56,16 @@ async function run(command: RunCommand, stdin: NodeJS.ReadStream): Promise<numbe
 /** The CLI: parses the command line, runs it, and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    const subcommand = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+    if (subcommand) {
+      return await (
+        await subcommand()
+      ).run(argv.slice(1), {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+    }
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
@@ -64,8 +74,6 @@ export async function main(argv: string[]): Promise<number> {
       case 'version':
         process.stdout.write(`dbq ${typeof DBQ_VERSION === 'string' ? DBQ_VERSION : 'dev'}\n`);
         return 0;
-      case 'local':
-        return await runLocal(command, process.stderr);
       case 'run':
         return await run(command, process.stdin);
     }

@@ -1,0 +1,9 @@
+import type { Subcommand } from './subcommand.js';
+
+/**
+ * The subcommands, loaded on demand so `dbq -c` does not pay for modules it never uses. Adding a command
+ * is a module under commands/ and a line here.
+ */
+export const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  local: async () => (await import('./commands/local.js')).localCommand,
+};
