@@ -1,5 +1,5 @@
 // Bundles the CLI, the Lambda handler and the benchmarks into dist/ (dependencies stay external).
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -11,8 +11,6 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
 };
-
-rmSync('dist', { recursive: true, force: true });
 
 await Promise.all([
   // Split so that a command loads only the modules it uses (the REPL's UI, PGlite, …).
