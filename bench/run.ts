@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { LambdaTransport } from '../src/transport/lambdaTransport.js';
 import { QuerySession } from '../src/session/querySession.js';
 import { measure, median, peakFromStderr, startUntil } from './proc.js';
+import { exportBench } from './export.js';
+import { reportBundleFigures } from './bundle.js';
+import { replBench } from './repl.js';
+import { identityBench } from './identity.js';
 
 const PG_URL = process.env.DBQ_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Runs from dist/bench/run.js.
@@ -132,6 +136,17 @@ async function main(): Promise<void> {
     console.log(`dbq bench against ${PG_URL.replace(/\/\/[^@]*@/, '//')} through dbq local at ${endpoint}`);
     for (const rows of rowCounts) await csvExport(endpoint, rows);
     await firstRowLatency(endpoint);
+    await identityBench(PG_URL);
+    await replBench({ dbq, endpoint, env });
+    await exportBench({
+      dbq,
+      hook,
+      work,
+      env,
+      pgUrl: PG_URL,
+      rows: (process.env.DBQ_BENCH_EXPORT_ROWS ?? '1000000,5000000').split(',').map(Number),
+    });
+    await reportBundleFigures(root, PG_URL);
   } finally {
     const exited = new Promise((resolve) => local.child.on('exit', resolve));
     local.child.kill('SIGINT');

@@ -21,6 +21,8 @@ export interface AuditEvent {
   /** The verified principal ARN, or null with `identityError` saying why there is none. */
   principal: string | null;
   identityError?: string;
+  /** The role-map pattern that gave the principal its role (sts identity mode). */
+  roleRule?: string;
   role: Role | null;
   target: string | null;
   database: string | null;

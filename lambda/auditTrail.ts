@@ -5,7 +5,15 @@ import { sha256Hex } from './statement.js';
 
 type Known = Pick<
   AuditEvent,
-  'op' | 'clientRequestId' | 'principal' | 'identityError' | 'role' | 'target' | 'database' | 'engine'
+  | 'op'
+  | 'clientRequestId'
+  | 'principal'
+  | 'identityError'
+  | 'role'
+  | 'roleRule'
+  | 'target'
+  | 'database'
+  | 'engine'
 > & {
   classification: string | null;
   statementAuditId?: string;
@@ -51,6 +59,20 @@ export class AuditTrail {
 
   setSql(sql: string): void {
     this.sql = sql;
+  }
+
+  /** Says why a request has no verified principal when it was refused before verification. */
+  noteUnverified(reason: string): void {
+    if (this.known.principal === null && this.known.identityError === undefined) {
+      this.known = { ...this.known, identityError: `not verified: ${reason}` };
+    }
+  }
+
+  /** Writes the intent and a plain `ok` outcome if an operation returned without writing its own. */
+  finishIfOpen(): void {
+    if (this.outcomeWritten) return;
+    this.allow();
+    this.finish({ outcome: 'ok' });
   }
 
   private base(event: 'intent' | 'outcome'): AuditEvent {

@@ -1,10 +1,23 @@
 import { z } from 'zod';
 import { DbqError, ENGINES, MAX_TIMEOUT_MS, ROLES } from '../shared/protocol/index.js';
+import { arnPatternProblem } from './identity/arnPattern.js';
 
 const DbUserSchema = z.strictObject({
   user: z.string().min(1),
   /** Password authentication is for local and development targets; deployed targets use `auth: iam`. */
   password: z.string().optional(),
+});
+
+/**
+ * One rule of a target's role map (sts identity mode): principals whose ARN matches `principal` get
+ * `role`. Rules are tried in order; the first match wins; no match is denied.
+ */
+export const RoleRuleSchema = z.strictObject({
+  principal: z.string().superRefine((pattern, context) => {
+    const problem = arnPatternProblem(pattern);
+    if (problem !== null) context.addIssue({ code: 'custom', message: `principal pattern: ${problem}` });
+  }),
+  role: z.enum(ROLES),
 });
 
 /** One named database the function can reach, with the database user each role connects as. */
@@ -27,10 +40,13 @@ export const TargetConfigSchema = z.strictObject({
       /** PEM bundle with the CA that signed the server certificate (defaults to NODE_EXTRA_CA_CERTS). */
       caFile: z.string().optional(),
     })
-    .default({ mode: 'disable' }),
+    // A deployed target verifies the server certificate unless its configuration says otherwise.
+    .default({ mode: 'verify-full' }),
   /** PGlite only: the directory holding the embedded database (memory when absent). */
   dataDir: z.string().optional(),
   region: z.string().optional(),
+  /** Who gets which role on this target, in `sts` identity mode (ignored by the local verifier). */
+  roleMap: z.array(RoleRuleSchema).max(256).optional(),
 });
 
 export const LimitsSchema = z.strictObject({
@@ -48,10 +64,43 @@ export const LocalIdentitySchema = z.strictObject({
   role: z.enum(ROLES),
 });
 
+/** Verifies callers with their presigned `sts:GetCallerIdentity` (see lambda/identity/sts.ts). */
+export const StsIdentitySchema = z.strictObject({
+  mode: z.literal('sts'),
+  /** The region callers sign their proofs for: the function's own region. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1'),
+  /**
+   * Where proofs are sent; the caller never chooses it. Defaults to the regional endpoint
+   * `https://sts.REGION.amazonaws.com`. Plain http is accepted on loopback hosts only (test stand-ins).
+   */
+  stsEndpoint: z
+    .url()
+    .refine((text) => {
+      const url = new URL(text);
+      const loopback =
+        url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+      return (
+        (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) &&
+        (url.pathname === '/' || url.pathname === '') &&
+        url.search === '' &&
+        url.hash === '' &&
+        url.username === '' &&
+        url.password === ''
+      );
+    }, 'an https:// origin without path, query or credentials (http:// only on loopback)')
+    .optional(),
+  /** How far a proof's signing time may be from the function's clock, either way. */
+  maxSkewSeconds: z.int().min(10).max(900).default(300),
+  /** How long the function waits for STS. */
+  timeoutMs: z.int().min(100).max(10_000).default(3_000),
+});
+
+export const IdentitySchema = z.discriminatedUnion('mode', [LocalIdentitySchema, StsIdentitySchema]);
+
 export const FunctionConfigSchema = z.strictObject({
   targets: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), TargetConfigSchema),
   defaultTarget: z.string().optional(),
-  identity: LocalIdentitySchema,
+  identity: IdentitySchema,
   limits: LimitsSchema.default(LimitsSchema.parse({})),
 });
 
@@ -60,6 +109,8 @@ export type TargetConfig = z.infer<typeof TargetConfigSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
 export type FunctionConfig = z.infer<typeof FunctionConfigSchema>;
 export type LocalIdentity = z.infer<typeof LocalIdentitySchema>;
+export type StsIdentity = z.infer<typeof StsIdentitySchema>;
+export type IdentityConfig = z.infer<typeof IdentitySchema>;
 
 /** Validates function configuration; every problem names its field. */
 export function parseFunctionConfig(value: unknown): FunctionConfig {
@@ -79,6 +130,24 @@ export function parseFunctionConfig(value: unknown): FunctionConfig {
       'INTERNAL',
       `invalid function configuration: defaultTarget: no target named ${config.defaultTarget}`,
     );
+  }
+  if (config.identity.mode === 'sts') {
+    const unmapped = names.filter((name) => (config.targets[name]?.roleMap ?? []).length === 0);
+    if (unmapped.length > 0) {
+      throw new DbqError(
+        'INTERNAL',
+        `invalid function configuration: targets.${unmapped.join(', targets.')}.roleMap: sts identity needs at least one rule per target (nobody could use it)`,
+      );
+    }
+  }
+  for (const [name, target] of Object.entries(config.targets)) {
+    // RDS accepts IAM tokens over TLS only, and a token sent in clear could be replayed for 15 minutes.
+    if (target.auth === 'iam' && target.tls.mode === 'disable') {
+      throw new DbqError(
+        'INTERNAL',
+        `invalid function configuration: targets.${name}.tls.mode: auth "iam" needs TLS ("verify-full"), not "disable"`,
+      );
+    }
   }
   return config;
 }

@@ -11,6 +11,8 @@ import {
 import { AuditTrail } from './auditTrail.js';
 import { closeCursor, executeStatement, fetchPage, type Caller } from './execute.js';
 import type { Runtime } from './runtime.js';
+import { resolveRole } from './identity/roleMap.js';
+import type { VerifiedIdentity } from './identity/verifier.js';
 
 /** The parts of the Lambda context the handler relies on. */
 export interface LambdaContext {
@@ -28,7 +30,7 @@ export function toDbqError(error: unknown): DbqError {
 }
 
 /** Reads what it can from a payload that may be malformed, for the audit trail and the reply. */
-function peek(event: unknown): { requestId: string | null; sql: string | null } {
+export function peek(event: unknown): { requestId: string | null; sql: string | null } {
   if (typeof event !== 'object' || event === null) return { requestId: null, sql: null };
   const { requestId, sql } = event as { requestId?: unknown; sql?: unknown };
   return {
@@ -37,22 +39,36 @@ function peek(event: unknown): { requestId: string | null; sql: string | null } 
   };
 }
 
-async function identify(runtime: Runtime, trail: AuditTrail, request: Request): Promise<Caller> {
-  const target = runtime.target(request.target);
-  trail.learn({ target: target.name, database: target.config.database, engine: target.config.engine });
-  let identity;
+/**
+ * Verifies who is asking and resolves the target and the caller's role, recording each fact in the audit
+ * trail. Every operation, plain or streamed, goes through here.
+ */
+export async function identify(runtime: Runtime, trail: AuditTrail, request: Request): Promise<Caller> {
+  // Identity first: even a request for an unknown target is audited with who sent it.
+  let identity: VerifiedIdentity;
   try {
-    identity = await runtime.verifier.verify(request, target.name);
+    identity = await runtime.verifier.verify(request);
   } catch (error) {
     const mapped = toDbqError(error);
     trail.learn({ identityError: mapped.message });
     throw mapped.code === 'AUTH' ? mapped : new DbqError('AUTH', `identity not verified: ${mapped.message}`);
   }
-  trail.learn({ principal: identity.principal, role: identity.role });
-  if (identity.role === null) {
-    throw new DbqError('DENIED', `${identity.principal} has no role on target ${target.name}`);
+  trail.learn({ principal: identity.principal });
+  const target = runtime.target(request.target);
+  trail.learn({ target: target.name, database: target.config.database, engine: target.config.engine });
+  if (identity.kind === 'local') {
+    trail.learn({ role: identity.role });
+    return { principal: identity.principal, role: identity.role, target };
   }
-  return { principal: identity.principal, role: identity.role, target };
+  const grant = resolveRole(target.config.roleMap ?? [], identity.principal);
+  if (grant === null) {
+    throw new DbqError(
+      'DENIED',
+      `${identity.principal} has no role on target ${target.name}: no rule of its role map matches this principal`,
+    );
+  }
+  trail.learn({ role: grant.role, roleRule: grant.rule });
+  return { principal: identity.principal, role: grant.role, target };
 }
 
 async function ping(caller: Caller, trail: AuditTrail): Promise<PingResult> {
@@ -93,6 +109,12 @@ async function dispatch(
       return { kind: 'closed' };
     case 'ping':
       return ping(caller, trail);
+    case 'export':
+      // Its rows can only travel as a stream: Invoke's 6 MB response would cut any real export.
+      throw new DbqError(
+        'BAD_REQUEST',
+        'export needs Lambda response streaming: use response streaming (InvokeWithResponseStream)',
+      );
   }
 }
 
@@ -113,9 +135,12 @@ export function createHandler(runtime: Runtime): QueryHandler {
       request = parseRequest(event);
       trail.learn({ op: request.op });
       const result = await dispatch(runtime, trail, request, context);
+      // Every operation writes its own outcome; this only guarantees that no answered request lacks one.
+      trail.finishIfOpen();
       return { v: PROTOCOL_VERSION, ok: true, requestId: request.requestId, auditId: trail.auditId, result };
     } catch (error) {
       const mapped = toDbqError(error);
+      trail.noteUnverified('the request was refused before its identity was checked');
       trail.fail(mapped);
       const response: ErrorResponse = {
         v: PROTOCOL_VERSION,

@@ -10,9 +10,11 @@ import {
 import type { AuditTrail } from './auditTrail.js';
 import type { EngineConnection, StatementResult } from './engines/types.js';
 import { CursorRegistry, type HeldCursor } from './cursors.js';
+import { databaseTimeoutBudget, guardDeadline } from './deadline.js';
 import { RowReader, type PageLimits } from './paging.js';
 import type { ResolvedTarget, Runtime } from './runtime.js';
-import { looksLikeRead, requireSingleStatement, sha256Hex } from './statement.js';
+import { authorizeStatement } from './policy/index.js';
+import { sha256Hex } from './statement.js';
 
 /** What the handler knows about the caller once identity and target are settled. */
 export interface Caller {
@@ -21,19 +23,21 @@ export interface Caller {
   target: ResolvedTarget;
 }
 
-/** The Lambda's own deadline minus this margin bounds every statement, so its outcome is still audited. */
-const DEADLINE_MARGIN_MS = 1_500;
-
 function pageLimits(
   options: { pageRows?: number | undefined; pageBytes?: number | undefined } | undefined,
 ): PageLimits {
   return { rows: options?.pageRows ?? DEFAULT_PAGE_ROWS, bytes: options?.pageBytes ?? DEFAULT_PAGE_BYTES };
 }
 
-function statementTimeout(runtime: Runtime, requested: number | undefined, remainingMs: number): number {
+/** The statement timeout: as requested (or the default), bounded by the limits and the function's time left. */
+export function statementTimeout(
+  runtime: Runtime,
+  requested: number | undefined,
+  remainingMs: number,
+): number {
   const { defaultTimeoutMs, maxTimeoutMs } = runtime.config.limits;
-  const budget = remainingMs - DEADLINE_MARGIN_MS;
-  if (budget < 100) throw new DbqError('TIMEOUT', 'the function has no time left to run the statement');
+  // The deadline guard cancels a statement before the function's deadline; this is its backstop.
+  const budget = databaseTimeoutBudget(remainingMs);
   return Math.min(requested ?? defaultTimeoutMs, maxTimeoutMs, budget);
 }
 
@@ -50,14 +54,42 @@ async function start(
     return { statement: await connection.execute(sql, { readOnly, timeoutMs, prefetchRows }), readOnly };
   } catch (error) {
     const mapped = caller.target.engine.toDbqError(error);
-    // A write-capable role's statement that looked like a read but writes: the READ ONLY attempt changed
-    // nothing, so it runs again read-write.
+    // The classifier sees the statement's text only: a view, rule, trigger, user-defined cast or
+    // attribute-notation function it reads through may still write. For a write-capable role that write
+    // is allowed, and the READ ONLY attempt changed nothing, so it runs again read-write. The read role
+    // never gets here (canUpgrade is false).
     if (!readOnly || !canUpgrade || mapped.fields.sqlstate !== '25006' || connection.broken) throw mapped;
     return {
       statement: await connection.execute(sql, { readOnly: false, timeoutMs, prefetchRows }),
       readOnly: false,
     };
   }
+}
+
+/**
+ * Classifies the statement with the engine's real parser and applies the role policy (lambda/policy):
+ * records the classification in the audit trail, then refuses what the caller's role may not run, and,
+ * when `readsOnly` (every export), anything that is not a pure read. Returns true for a pure read, which
+ * runs in a READ ONLY transaction whatever the role.
+ */
+export async function classifyStatement(
+  caller: Caller,
+  trail: AuditTrail,
+  sql: string,
+  readsOnly: boolean,
+): Promise<boolean> {
+  const { classification, denial } = await authorizeStatement(sql, caller.target.config.engine, caller.role);
+  trail.learn({ classification: classification.kind });
+  if (denial) throw denial;
+  const pureRead = classification.kind === 'read';
+  if (readsOnly && !pureRead) {
+    throw new DbqError(
+      'DENIED',
+      `${classification.command} is not a query: only queries (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN of a query, DESCRIBE) can be exported`,
+      { detail: `policy rule: statement-kind; statement classified as ${classification.kind}` },
+    );
+  }
+  return pureRead;
 }
 
 /**
@@ -74,39 +106,34 @@ export async function executeStatement(
   const began = performance.now();
   const { target } = caller;
   const sql = request.sql;
-  requireSingleStatement(sql, target.config.engine);
   const skipRows = request.options?.skipRows ?? 0;
-  const looksRead = looksLikeRead(sql);
-  if (caller.role === 'read' && !looksRead) {
-    const keyword = /[A-Za-z]+/.exec(sql)?.[0] ?? 'this statement';
-    throw new DbqError(
-      'DENIED',
-      `${keyword.toUpperCase()} is not a query: the read role runs SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN (without ANALYZE) and DESCRIBE only`,
-    );
-  }
-  const readOnly = caller.role === 'read' || looksRead || skipRows > 0;
-  trail.learn({ classification: looksRead ? 'read' : 'write' });
+  const pureRead = await classifyStatement(caller, trail, sql, caller.role === 'read');
+  const readOnly = caller.role === 'read' || pureRead || skipRows > 0;
   const timeoutMs = statementTimeout(runtime, request.options?.timeoutMs, remainingMs);
   const limits = pageLimits(request.options);
   trail.allow();
 
   const connection = await target.pool.acquire(caller.role);
+  const guard = guardDeadline(connection, began + remainingMs);
   let statement: StatementResult | undefined;
   try {
-    const started = await start(
-      connection,
-      caller,
-      sql,
-      readOnly,
-      caller.role !== 'read' && skipRows === 0,
-      timeoutMs,
-      Math.min(limits.rows + 1 + skipRows, 1000),
+    const started = await guard.watch(
+      start(
+        connection,
+        caller,
+        sql,
+        readOnly,
+        caller.role !== 'read' && skipRows === 0,
+        timeoutMs,
+        Math.min(limits.rows + 1 + skipRows, 1000),
+      ),
     );
     statement = started.statement;
     const reader = new RowReader(statement);
-    await reader.skip(skipRows);
+    await guard.watch(reader.skip(skipRows));
     const rowOffset = reader.position;
-    const { rows, more } = await reader.readPage(limits);
+    const { rows, more } = await guard.watch(reader.readPage(limits));
+    guard.finish();
     const hold = more && started.readOnly;
     let cursor: string | null = null;
     if (hold) {
@@ -154,9 +181,10 @@ export async function executeStatement(
     });
     return page;
   } catch (error) {
-    if (statement) await statement.close('rollback').catch(() => undefined);
+    // An abandoned session is still busy with the statement: it can only be dropped (release discards it).
+    if (statement && !guard.abandoned) await statement.close('rollback').catch(() => undefined);
     await target.pool.release(caller.role, connection);
-    throw target.engine.toDbqError(error);
+    throw guard.explain(target.engine.toDbqError(error));
   }
 }
 
@@ -166,6 +194,7 @@ export async function fetchPage(
   trail: AuditTrail,
   caller: Caller,
   request: FetchRequest,
+  remainingMs = Infinity,
 ): Promise<Page> {
   const began = performance.now();
   const held = runtime.cursors.checkout(request.cursor, caller.principal, caller.target.name, Date.now());
@@ -178,9 +207,11 @@ export async function fetchPage(
   trail.setSql(held.sql);
   trail.learn({ statementAuditId: held.statementAuditId, classification: 'read' });
   trail.allow();
+  const guard = guardDeadline(held.connection, began + remainingMs);
   try {
     const rowOffset = held.reader.position;
-    const { rows, more } = await held.reader.readPage(pageLimits(request.options));
+    const { rows, more } = await guard.watch(held.reader.readPage(pageLimits(request.options)));
+    guard.finish();
     if (more) await runtime.cursors.hold(held, Date.now());
     else await runtime.closeCursor(held);
     trail.succeed({ rowCount: rows.length, rowsSoFar: held.reader.position, more, readOnly: true });
@@ -198,9 +229,10 @@ export async function fetchPage(
       elapsedMs: Math.round(performance.now() - began),
     };
   } catch (error) {
-    await runtime.closeCursor(held).catch(() => undefined);
-    const mapped = caller.target.engine.toDbqError(error);
-    if (mapped.code === 'TIMEOUT' && caller.target.engine.timeoutCoversPausedReads) {
+    if (guard.abandoned) await caller.target.pool.release(held.role, held.connection);
+    else await runtime.closeCursor(held).catch(() => undefined);
+    const mapped = guard.explain(caller.target.engine.toDbqError(error));
+    if (mapped.code === 'TIMEOUT' && !guard.fired && caller.target.engine.timeoutCoversPausedReads) {
       throw new DbqError(
         'CURSOR_EXPIRED',
         `the held result timed out while it waited for this fetch: ${mapped.message}`,

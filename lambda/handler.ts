@@ -4,7 +4,7 @@ import { stdoutAuditSink } from './audit.js';
 import { parseFunctionConfig, type FunctionConfig } from './config.js';
 import { createHandler, type QueryHandler } from './createHandler.js';
 import { createDeployedEngine } from './engines/deployed.js';
-import { localIdentityVerifier } from './identity/local.js';
+import { identityVerifierFor } from './identity/create.js';
 import { Runtime } from './runtime.js';
 
 /**
@@ -29,19 +29,21 @@ function loadConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   return config;
 }
 
+let runtime: Runtime | undefined;
+
+/** The instance's runtime, built from the configuration on first use; both entry points share it. */
+export function deployedRuntime(): Runtime {
+  runtime ??= (() => {
+    const config = loadConfig(process.env);
+    return new Runtime(config, identityVerifierFor(config.identity), stdoutAuditSink, createDeployedEngine);
+  })();
+  return runtime;
+}
+
 let cached: QueryHandler | undefined;
 
 /** The AWS Lambda entry point. Engines, sessions and cursors live as long as the instance. */
 export const handler: QueryHandler = (event, context) => {
-  cached ??= (() => {
-    const config = loadConfig(process.env);
-    const runtime = new Runtime(
-      config,
-      localIdentityVerifier(config.identity),
-      stdoutAuditSink,
-      createDeployedEngine,
-    );
-    return createHandler(runtime);
-  })();
+  cached ??= createHandler(deployedRuntime());
   return cached(event, context);
 };

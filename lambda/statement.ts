@@ -27,17 +27,3 @@ export function requireSingleStatement(sql: string, engine: EngineName): void {
     );
   }
 }
-
-const READ_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'show', 'explain', 'describe', 'desc']);
-
-/**
- * Whether a statement looks like a read, judged by its first keyword. It only chooses the transaction a
- * write-capable role tries first: a READ ONLY one, re-run read-write when the database refuses a write
- * in it (SQLSTATE 25006). It never grants anything; the read role always runs READ ONLY.
- */
-export function looksLikeRead(sql: string): boolean {
-  const body = sql.replace(/^(?:\s+|--[^\n]*\n?|#[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, '');
-  const keyword = /^[A-Za-z]+/.exec(body)?.[0]?.toLowerCase();
-  if (keyword === undefined || !READ_KEYWORDS.has(keyword)) return false;
-  return !(keyword === 'explain' && /^explain\s*(\(|analy[sz]e)/i.test(body) && /analy[sz]e/i.test(body));
-}

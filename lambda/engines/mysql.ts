@@ -1,11 +1,13 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { createConnection } from 'mysql2';
 import type { Connection, ConnectionOptions, SslOptions } from 'mysql2';
 import type { Role } from '../../shared/protocol/index.js';
 import { DbqError } from '../../shared/protocol/index.js';
-import type { TargetConfig } from '../config.js';
+import type { DbUser, TargetConfig } from '../config.js';
 import { mysqlToDbqError } from './mysqlErrors.js';
 import { isRawRow, MysqlStatement, ROW_QUERY_OPTIONS, type RawRow } from './mysqlStatement.js';
-import { tlsOptions } from './tls.js';
+import { mysqlIamAuthPlugins, passwordSource, type PasswordSource } from './iamAuth.js';
+import { tlsFailure, tlsOptions } from './tls.js';
 import type { Engine, EngineConnection, ExecuteOptions, StatementResult } from './types.js';
 
 const DEFAULT_PORT = 3306;
@@ -19,6 +21,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const DRAIN_BUDGET_MS = 100;
 /** A held cursor pauses the socket between pages; the server must wait that long for the client to read. */
 const NET_WRITE_TIMEOUT_S = 900;
+/** A cancel that cannot connect this fast will not help a request near its deadline anyway. */
+const KILL_CONNECT_TIMEOUT_MS = 3_000;
 
 /** mysql2 keeps the socket on the connection without typing it. */
 interface WithSocket {
@@ -33,6 +37,37 @@ function destroyNow(connection: Connection): void {
 
 function rawText(value: Buffer | null | undefined): string {
   return value === null || value === undefined ? '' : value.toString('utf8');
+}
+
+/**
+ * Stops the statement a session runs with `KILL QUERY` from a second session of the same user (a user may
+ * always kill its own statements; no PROCESS or CONNECTION ADMIN needed). The session itself survives.
+ */
+async function killQuery(options: ConnectionOptions, threadId: number): Promise<void> {
+  const killer = createConnection({ ...options, connectTimeout: KILL_CONNECT_TIMEOUT_MS });
+  killer.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      killer.query(`KILL QUERY ${Math.trunc(threadId)}`, (error) => (error ? reject(error) : resolve()));
+    });
+  } finally {
+    destroyNow(killer);
+  }
+}
+
+/**
+ * The socket for a target given by IP address. mysql2 sets neither SNI nor the name to check for an
+ * address, and Node then checks the server certificate against "localhost"; recording the address on the
+ * socket, as Node itself does for a host name it resolves, makes the certificate have to name the address.
+ */
+function addressSocket(host: string, port: number): () => Socket {
+  return () => {
+    const socket = netConnect({ host, port });
+    (socket as unknown as { _host: string })._host = host;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    return socket;
+  };
 }
 
 function sslOptions(target: TargetConfig): SslOptions | undefined {
@@ -54,6 +89,7 @@ class MysqlSession implements EngineConnection {
   constructor(
     private readonly connection: Connection,
     private readonly where: string,
+    private readonly killQuery: (threadId: number) => Promise<void>,
   ) {
     connection.on('error', (error: unknown) => {
       this.broken = true;
@@ -183,9 +219,22 @@ class MysqlSession implements EngineConnection {
     if (this.broken || this.closed)
       throw new DbqError('CONNECTION', `the session with ${this.where} is closed`);
     if (this.streaming()) throw new DbqError('INTERNAL', 'the session is streaming a result');
+    // COM_RESET_CONNECTION (a round trip, so it also proves the session alive) drops what an earlier
+    // statement left behind: user variables, prepared statements, temporary tables, GET_LOCK and table
+    // locks, session settings. It keeps the current database, which USE may have changed.
     await new Promise<void>((resolve, reject) => {
-      this.connection.ping((error) => (error ? reject(error) : resolve()));
+      this.connection.reset((error) => (error ? reject(error) : resolve()));
     });
+    await this.run(`SET SESSION time_zone = '+00:00', SESSION net_write_timeout = ${NET_WRITE_TIMEOUT_S}`);
+    const database = this.connection.config.database;
+    if (database !== undefined) await this.run(`USE \`${database.replace(/`/g, '``')}\``);
+  }
+
+  async cancel(): Promise<void> {
+    this.broken = true;
+    const threadId = this.connection.threadId;
+    if (this.closed || typeof threadId !== 'number') return;
+    await this.killQuery(threadId).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -215,6 +264,38 @@ class MysqlSession implements EngineConnection {
 export function createMysqlEngine(target: TargetConfig): Engine {
   const port = target.port ?? DEFAULT_PORT;
   const where = `${target.host}:${port}`;
+  const passwords = new Map<Role, PasswordSource>();
+
+  /** Connection options for a new session of `role`; with `auth: iam` each call signs a new token. */
+  const sessionOptions = async (role: Role, user: DbUser): Promise<ConnectionOptions> => {
+    let password = passwords.get(role);
+    if (password === undefined) {
+      password = passwordSource(target, user, DEFAULT_PORT);
+      passwords.set(role, password);
+    }
+    const secret = await password();
+    const ssl = sslOptions(target);
+    return {
+      host: target.host,
+      port,
+      database: target.database,
+      user: user.user,
+      ...(secret === undefined ? {} : { password: secret }),
+      ...(secret !== undefined && target.auth === 'iam' ? { authPlugins: mysqlIamAuthPlugins(secret) } : {}),
+      ...(ssl === undefined ? {} : { ssl }),
+      ...(ssl !== undefined && isIP(target.host) !== 0 ? { stream: addressSocket(target.host, port) } : {}),
+      charset: 'utf8mb4',
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      enableKeepAlive: true,
+      multipleStatements: false,
+      rowsAsArray: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      // No infileStreamFactory and no LOCAL_FILES capability: LOAD DATA LOCAL INFILE cannot read Lambda files.
+      flags: ['-LOCAL_FILES'],
+    };
+  };
 
   return {
     name: 'mysql',
@@ -229,30 +310,16 @@ export function createMysqlEngine(target: TargetConfig): Engine {
           `no database user is configured for the ${role} role on ${target.database}`,
         );
       }
-      const ssl = sslOptions(target);
-      const options: ConnectionOptions = {
-        host: target.host,
-        port,
-        database: target.database,
-        user: user.user,
-        // IAM authentication tokens are a later change; a configured password is used as given.
-        ...(user.password === undefined ? {} : { password: user.password }),
-        ...(ssl === undefined ? {} : { ssl }),
-        charset: 'utf8mb4',
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        enableKeepAlive: true,
-        multipleStatements: false,
-        rowsAsArray: true,
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-        dateStrings: true,
-        // No infileStreamFactory and no LOCAL_FILES capability: LOAD DATA LOCAL INFILE cannot read Lambda files.
-        flags: ['-LOCAL_FILES'],
-      };
-      const session = new MysqlSession(createConnection(options), where);
+      const options = await sessionOptions(role, user);
+      // The killer signs its own token: the session may be older than a token's 15 minutes.
+      const session = new MysqlSession(createConnection(options), where, async (threadId) =>
+        killQuery(await sessionOptions(role, user), threadId),
+      );
       try {
         await session.open();
       } catch (error) {
+        const explained = tlsFailure(error, target, where);
+        if (explained) throw explained;
         const mapped = mysqlToDbqError(error, where);
         if (mapped.code === 'CONNECTION') throw mapped;
         throw new DbqError(

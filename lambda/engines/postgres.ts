@@ -52,6 +52,12 @@ export interface PgEngineOptions {
   where: string;
   /** The connector passes BASELINE_STARTUP_OPTIONS in the startup packet. */
   baselineInStartup: boolean;
+  /**
+   * Stops the statement a client is running, from outside its session. Absent for PGlite: its one
+   * in-process session runs a statement synchronously on this thread, so nothing could run a cancel until
+   * the statement has returned anyway.
+   */
+  cancel?: (client: pg.Client) => Promise<void>;
   shutdown?: () => Promise<void>;
 }
 
@@ -191,6 +197,11 @@ class PgConnection implements EngineConnection {
     }
   }
 
+  async cancel(): Promise<void> {
+    this.broken = true;
+    await this.engine.cancelStatement(this.client).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.broken = true;
     await this.client.end().catch(() => undefined);
@@ -201,7 +212,8 @@ class PgEngine implements Engine {
   readonly name: EngineName;
   readonly maxConnections: number;
   readonly baselineInStartup: boolean;
-  readonly timeoutCoversPausedReads = false;
+  // pg-cursor sends no Sync between fetches, so PostgreSQL times the whole held cursor as one statement.
+  readonly timeoutCoversPausedReads = true;
   private readonly types = new Map<number, CatalogType>();
 
   constructor(private readonly options: PgEngineOptions) {
@@ -267,6 +279,10 @@ class PgEngine implements Engine {
         kind: looked?.kind ?? 'other',
       };
     });
+  }
+
+  async cancelStatement(client: pg.Client): Promise<void> {
+    await this.options.cancel?.(client);
   }
 
   toDbqError(error: unknown): DbqError {

@@ -38,6 +38,13 @@ export interface EngineConnection {
    * is alive with a round trip. Rejects when it is not alive.
    */
   ping(): Promise<void>;
+  /**
+   * Asks the server, out of band, to stop the statement this session is running (PostgreSQL's cancel
+   * request, MySQL's `KILL QUERY` from a second session), so a request near the function's deadline can
+   * still answer and be audited. The session is marked broken and never reused: a cancel that arrives late
+   * must not hit a later statement. Never rejects; an engine that cannot cancel (PGlite) does nothing.
+   */
+  cancel(): Promise<void>;
   /** The server's version string, e.g. `PostgreSQL 15.19` or `10.11.19-MariaDB`. */
   readonly serverVersion: string;
   /** True once the connection failed at the transport level; it must not be reused. */
@@ -53,8 +60,9 @@ export interface Engine {
   readonly maxConnections: number;
   /**
    * True when the database's statement timeout keeps running while a held cursor waits for its next
-   * fetch (MariaDB and MySQL stream a result that is still executing), so a slow reader's cursor times
-   * out and must be resumed rather than reported as a slow statement.
+   * fetch (MariaDB and MySQL stream a result that is still executing; PostgreSQL times a portal read
+   * without Sync as one statement), so a slow reader's cursor times out and must be resumed rather than
+   * reported as a slow statement.
    */
   readonly timeoutCoversPausedReads: boolean;
   connect(role: Role): Promise<EngineConnection>;

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { COLUMN_KINDS, isCell, type Cell, type Column } from './values.js';
 import { ERROR_CODES, type WireError } from './errors.js';
+import { IdentityProofSchema } from './identity.js';
+import {
+  EXPORT_COMPRESSIONS,
+  ExportResumeSchema,
+  MAX_EXPORT_PART_BYTES,
+  MIN_EXPORT_PART_BYTES,
+} from './exportStream.js';
 
 /** The protocol version this build speaks. Each side refuses any other with `BAD_REQUEST`. */
 export const PROTOCOL_VERSION = 1;
@@ -48,7 +55,7 @@ export const ExecuteRequestSchema = z.strictObject({
       skipRows: z.int().min(0).optional(),
     })
     .optional(),
-  identity: z.unknown().optional(),
+  identity: IdentityProofSchema.optional(),
 });
 
 /** Fetch the next page of a cursor the Lambda holds open. */
@@ -59,7 +66,7 @@ export const FetchRequestSchema = z.strictObject({
   target: target.optional(),
   cursor: z.string().min(1).max(256),
   options: z.strictObject(pageOptions).optional(),
-  identity: z.unknown().optional(),
+  identity: IdentityProofSchema.optional(),
 });
 
 /** Close a cursor early (the user moved on); frees its connection. */
@@ -69,7 +76,7 @@ export const CloseRequestSchema = z.strictObject({
   requestId,
   target: target.optional(),
   cursor: z.string().min(1).max(256),
-  identity: z.unknown().optional(),
+  identity: IdentityProofSchema.optional(),
 });
 
 /** Check identity, role and connectivity without running user SQL. */
@@ -78,7 +85,34 @@ export const PingRequestSchema = z.strictObject({
   op: z.literal('ping'),
   requestId,
   target: target.optional(),
-  identity: z.unknown().optional(),
+  identity: IdentityProofSchema.optional(),
+});
+
+/**
+ * Stream a read's whole result (Lambda response streaming only: `InvokeWithResponseStream`). The statement
+ * runs once, READ ONLY, and its rows come back as the compressed row stream of `exportStream.ts`. A part
+ * that nears the response size limit ends with a continuation; the next part re-runs the statement with
+ * `resume` and skips the rows already delivered.
+ */
+export const ExportRequestSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  op: z.literal('export'),
+  requestId,
+  target: target.optional(),
+  sql: z.string().max(MAX_SQL_LENGTH),
+  options: z
+    .strictObject({
+      timeoutMs: z.int().min(1).max(MAX_TIMEOUT_MS).optional(),
+      compression: z.enum(EXPORT_COMPRESSIONS).optional(),
+      /** zlib level (gzip 1-9) or brotli quality (0-11); the codec's fast default when absent. */
+      compressionLevel: z.int().min(0).max(11).optional(),
+      /** End this part (with a continuation) before its compressed response reaches this many bytes. */
+      partBytes: z.int().min(MIN_EXPORT_PART_BYTES).max(MAX_EXPORT_PART_BYTES).optional(),
+      /** Continue an export from the continuation of its previous part. */
+      resume: ExportResumeSchema.optional(),
+    })
+    .optional(),
+  identity: IdentityProofSchema.optional(),
 });
 
 export const RequestSchema = z.discriminatedUnion('op', [
@@ -86,12 +120,14 @@ export const RequestSchema = z.discriminatedUnion('op', [
   FetchRequestSchema,
   CloseRequestSchema,
   PingRequestSchema,
+  ExportRequestSchema,
 ]);
 
 export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
 export type FetchRequest = z.infer<typeof FetchRequestSchema>;
 export type CloseRequest = z.infer<typeof CloseRequestSchema>;
 export type PingRequest = z.infer<typeof PingRequestSchema>;
+export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 export type Request = z.infer<typeof RequestSchema>;
 export type Operation = Request['op'];
 

@@ -9,6 +9,17 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * A short description of a caller's `v`: never serialised whole, since a deeply nested value would
+ * overflow the stack (found by the handler fuzz test) and a huge one would flood the audit log.
+ */
+function describeVersion(version: unknown): string {
+  if (typeof version === 'number' || typeof version === 'boolean' || version === null) return String(version);
+  if (typeof version === 'string') return JSON.stringify(version.slice(0, 20));
+  if (version === undefined) return 'undefined';
+  return Array.isArray(version) ? 'an array' : `a value of type ${typeof version}`;
+}
+
 function checkVersion(payload: unknown, what: string): void {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new DbqError('BAD_REQUEST', `${what} must be a JSON object`);
@@ -17,7 +28,7 @@ function checkVersion(payload: unknown, what: string): void {
   if (version !== PROTOCOL_VERSION) {
     throw new DbqError(
       'BAD_REQUEST',
-      `unsupported protocol version ${JSON.stringify(version) ?? 'undefined'}; this side speaks version ${PROTOCOL_VERSION}`,
+      `unsupported protocol version ${describeVersion(version)}; this side speaks version ${PROTOCOL_VERSION}`,
     );
   }
 }

@@ -9,6 +9,8 @@ export interface RunCommand {
   profile: string | undefined;
   sources: StatementSource[];
   format: OutputFormat;
+  /** False when --format was not given, so a profile's default format applies. */
+  formatGiven: boolean;
   output: string | undefined;
   timeoutMs: number | undefined;
   pageRows: number | undefined;
@@ -103,6 +105,7 @@ export function parseCommandLine(argv: string[]): CliCommand {
     profile,
     sources,
     format: oneOf(values.format, FORMATS, '--format') ?? 'table',
+    formatGiven: values.format !== undefined,
     output: values.output,
     timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     pageRows,

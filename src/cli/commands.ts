@@ -6,4 +6,9 @@ import type { Subcommand } from './subcommand.js';
  */
 export const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   local: async () => (await import('./commands/local.js')).localCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  profiles: async () => (await import('./commands/profiles.js')).profilesCommand,
+  login: async () => (await import('./commands/login.js')).loginCommand,
+  logout: async () => (await import('./commands/logout.js')).logoutCommand,
 };

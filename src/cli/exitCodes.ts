@@ -1,4 +1,4 @@
-import { DbqError } from '../../shared/protocol/index.js';
+import { DbqError } from '../../shared/protocol/errors.js';
 import { UsageError } from './usage.js';
 
 export const EXIT_OK = 0;

@@ -4,10 +4,9 @@ import { finished } from 'node:stream/promises';
 import type { SqlDialect } from '../../shared/sql/split.js';
 import { formatError } from '../format/errorText.js';
 import { parseCommandLine, type RunCommand } from './args.js';
-import { connect } from './connect.js';
+import { withProfileDefaults } from '../profiles/defaults.js';
 import { EXIT_USAGE, exitCodeFor } from './exitCodes.js';
 import { SUBCOMMANDS } from './commands.js';
-import { runRepl } from './lineRepl.js';
 import { runStatements } from './runStatements.js';
 import { needsDialect, readAll, readSources, splitAll } from './statementSources.js';
 import { USAGE, UsageError } from './usage.js';
@@ -20,23 +19,25 @@ const BATCH_PAGE_BYTES = 4 * 1024 * 1024;
 
 async function run(command: RunCommand, stdin: NodeJS.ReadStream): Promise<number> {
   const texts = await readSources(command.sources, stdin);
-  const interactive = texts.length === 0 && stdin.isTTY === true;
-  if (texts.length === 0 && !interactive) texts.push(await readAll(stdin));
+  if (texts.length === 0 && stdin.isTTY === true) return runInteractiveRepl(command);
+  if (texts.length === 0) texts.push(await readAll(stdin));
+  // Loaded on demand (profiles, sign-in and the AWS SDK are heavy): the REPL draws its prompt first.
+  const { connect } = await import('./connect.js');
   const connection = await connect(command);
   try {
-    if (interactive) return await runRepl(connection, process.stdin, process.stdout);
     let dialect: SqlDialect = 'postgres';
     if (needsDialect(texts))
       dialect = (await connection.session.ping()).engine === 'mysql' ? 'mysql' : 'postgres';
     const statements = splitAll(texts, dialect);
+    const settings = withProfileDefaults(command, connection.profile?.defaults);
     const out: Writable = command.output ? createWriteStream(command.output) : process.stdout;
     const code = await runStatements(connection.session, statements, out, process.stderr, {
-      format: command.format,
+      format: settings.format,
       statement: {
-        pageRows: command.pageRows ?? BATCH_PAGE_ROWS,
+        pageRows: settings.pageRows ?? BATCH_PAGE_ROWS,
         pageBytes: BATCH_PAGE_BYTES,
         prefetch: true,
-        ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
+        ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
       },
       formatOptions: {
         escapeFormulas: command.escapeFormulas,
@@ -51,6 +52,27 @@ async function run(command: RunCommand, stdin: NodeJS.ReadStream): Promise<numbe
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The Ink REPL, loaded only for interactive use. It draws the prompt first and opens the connection in
+ * the background, so the prompt is usable before the connection (or the embedded database) is ready.
+ */
+async function runInteractiveRepl(command: RunCommand): Promise<number> {
+  const [{ createReplCore, interactiveProfileName }, { runInteractive }] = await Promise.all([
+    import('../repl/startup.js'),
+    import('../ui/runInteractive.js'),
+  ]);
+  const profile = await interactiveProfileName(command);
+  const core = createReplCore({
+    profile,
+    open: async (name) => {
+      const { connect } = await import('./connect.js');
+      return connect(name === profile ? command : { ...command, endpoint: undefined, profile: name });
+    },
+    ...(command.endpoint ? { adHoc: { name: profile, description: `--endpoint ${command.endpoint}` } } : {}),
+  });
+  return runInteractive(core, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
 }
 
 /** The CLI: parses the command line, runs it, and returns the exit status. */

@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { DbqError } from '../../shared/protocol/index.js';
+import { DbqError } from '../../shared/protocol/errors.js';
 import { sanitizeLine } from './sanitize.js';
 
 function locate(sql: string, position: number): { line: number; text: string; column: number } {

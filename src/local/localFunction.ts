@@ -5,8 +5,9 @@ import { fileAuditSink, stdoutAuditSink, teeAuditSink, type AuditSink } from '..
 import { createHandler, type QueryHandler } from '../../lambda/createHandler.js';
 import { createDeployedEngine } from '../../lambda/engines/deployed.js';
 import { createPgliteEngine } from '../../lambda/engines/pglite.js';
-import { localIdentityVerifier } from '../../lambda/identity/local.js';
+import { identityVerifierFor } from '../../lambda/identity/create.js';
 import { Runtime } from '../../lambda/runtime.js';
+import { createStreamHandler, type StreamingHandler } from '../../lambda/stream/streamHandler.js';
 import { localAuditFile, localDataDir } from '../config/paths.js';
 import { captureLogLine } from './logCapture.js';
 
@@ -27,6 +28,8 @@ export interface LocalFunctionOptions {
 
 export interface LocalFunction {
   handler: QueryHandler;
+  /** The response-streaming entry point (`export`), sharing the handler's runtime. */
+  streamHandler: StreamingHandler;
   role: Role;
   principal: string;
   auditFile: string;
@@ -100,11 +103,13 @@ export function createLocalFunction(options: LocalFunctionOptions): LocalFunctio
   const capture: AuditSink = { write: (event) => captureLogLine(JSON.stringify(event)) };
   const sinks = [fileAuditSink(auditFile), capture];
   if (options.auditToStdout) sinks.push(stdoutAuditSink);
-  const runtime = new Runtime(config, localIdentityVerifier(config.identity), teeAuditSink(...sinks), (t) =>
+  const runtime = new Runtime(config, identityVerifierFor(config.identity), teeAuditSink(...sinks), (t) =>
     t.engine === 'pglite' ? createPgliteEngine(t) : createDeployedEngine(t),
   );
+  const handler = createHandler(runtime);
   return {
-    handler: createHandler(runtime),
+    handler,
+    streamHandler: createStreamHandler(runtime, handler),
     role,
     principal,
     auditFile,

@@ -13,6 +13,7 @@ import {
   type Result,
 } from '../../shared/protocol/index.js';
 import type { QueryTransport } from '../transport/transport.js';
+import type { RequestProver } from '../identity/prover.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -145,9 +146,14 @@ export class ResultStream {
  * run statements through it.
  */
 export class QuerySession {
+  /**
+   * @param prover attaches a fresh identity proof to every request (absent for the local function, whose
+   *   verifier ignores proofs).
+   */
   constructor(
     readonly transport: QueryTransport,
     readonly target?: string,
+    readonly prover?: RequestProver,
   ) {}
 
   private request<R extends Request>(body: DistributiveOmit<R, 'v' | 'requestId' | 'target'>): R {
@@ -159,6 +165,15 @@ export class QuerySession {
     } as R;
   }
 
+  /** Builds, proves and sends one request: each proof is bound to its own request, never reused. */
+  private async send<R extends Request>(
+    body: DistributiveOmit<R, 'v' | 'requestId' | 'target'>,
+  ): Promise<Result> {
+    const request = this.request<R>(body);
+    if (this.prover) request.identity = await this.prover.prove(request);
+    return this.transport.send(request);
+  }
+
   /** Runs one statement and returns its result stream, positioned before the first page. */
   async execute(sql: string, options: StatementOptions = {}): Promise<ResultStream> {
     const first = await this.executePage(sql, options);
@@ -167,9 +182,7 @@ export class QuerySession {
 
   async executePage(sql: string, options: StatementOptions & { skipRows?: number }): Promise<Page> {
     const { prefetch: _prefetch, ...wire } = options;
-    const result = await this.transport.send(
-      this.request<ExecuteRequest>({ op: 'execute', sql, options: wire }),
-    );
+    const result = await this.send<ExecuteRequest>({ op: 'execute', sql, options: wire });
     return expectPage(result);
   }
 
@@ -178,17 +191,15 @@ export class QuerySession {
       ...(options.pageRows === undefined ? {} : { pageRows: options.pageRows }),
       ...(options.pageBytes === undefined ? {} : { pageBytes: options.pageBytes }),
     };
-    return expectPage(
-      await this.transport.send(this.request<FetchRequest>({ op: 'fetch', cursor, options: pageOptions })),
-    );
+    return expectPage(await this.send<FetchRequest>({ op: 'fetch', cursor, options: pageOptions }));
   }
 
   async closeCursor(cursor: string): Promise<void> {
-    await this.transport.send(this.request<CloseRequest>({ op: 'close', cursor }));
+    await this.send<CloseRequest>({ op: 'close', cursor });
   }
 
   async ping(): Promise<PingResult> {
-    const result = await this.transport.send(this.request<PingRequest>({ op: 'ping' }));
+    const result = await this.send<PingRequest>({ op: 'ping' });
     if (result.kind !== 'ping') throw new DbqError('INTERNAL', `expected a ping result, got ${result.kind}`);
     return result;
   }

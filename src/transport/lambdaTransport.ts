@@ -43,7 +43,7 @@ function isThrottle(error: unknown): boolean {
 }
 
 /** Turns what the SDK throws into a DbqError with a clear message. */
-function fromSdkError(error: unknown, where: string): DbqError {
+export function fromSdkError(error: unknown, where: string): DbqError {
   if (error instanceof DbqError) return error;
   if (error instanceof LambdaServiceException) {
     switch (error.name) {
@@ -100,6 +100,19 @@ function fromFunctionError(payload: string, where: string): DbqError {
   return new DbqError('INTERNAL', `the query function ${where} failed: ${errorType}: ${errorMessage}`);
 }
 
+/** The SDK client for a target: never retrying by itself, with dummy credentials for loopback endpoints. */
+export function createLambdaClient(target: LambdaTarget): LambdaClient {
+  const credentials =
+    target.credentials ?? (target.endpoint && isLoopback(target.endpoint) ? LOCAL_CREDENTIALS : undefined);
+  return new LambdaClient({
+    region: target.region,
+    maxAttempts: 1,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    requestHandler: { connectionTimeout: 10_000 },
+  });
+}
+
 /**
  * The Lambda Invoke transport: the real AWS SDK client, pointed at AWS or at a custom endpoint. The SDK
  * itself never retries (an invocation may have run a write); only throttling, which AWS refuses before
@@ -110,16 +123,9 @@ export class LambdaTransport implements QueryTransport {
   private readonly client: LambdaClient;
   private readonly decoder = new TextDecoder();
 
-  constructor(private readonly target: LambdaTarget) {
-    const credentials =
-      target.credentials ?? (target.endpoint && isLoopback(target.endpoint) ? LOCAL_CREDENTIALS : undefined);
-    this.client = new LambdaClient({
-      region: target.region,
-      maxAttempts: 1,
-      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-      ...(credentials ? { credentials } : {}),
-      requestHandler: { connectionTimeout: 10_000 },
-    });
+  /** @param target also read by the export stream client, which invokes the same function. */
+  constructor(readonly target: LambdaTarget) {
+    this.client = createLambdaClient(target);
     this.description = target.endpoint ? `${target.functionName} at ${target.endpoint}` : target.functionName;
   }
 

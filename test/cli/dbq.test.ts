@@ -108,7 +108,7 @@ describe('dbq one-shot CLI against a local endpoint on PostgreSQL', () => {
     expect(run.stdout).toContain('(1 row)');
   });
 
-  it('reports a syntax error with a caret and exits 1, stopping at the failed statement', async () => {
+  it('reports an unreadable statement with a caret and stops at it', async () => {
     const run = await runDbq([
       ...target(),
       '--format',
@@ -120,11 +120,13 @@ describe('dbq one-shot CLI against a local endpoint on PostgreSQL', () => {
       '-c',
       'SELECT 2 AS b',
     ]);
-    expect(run.code).toBe(1);
+    // The write role's policy refuses what its parser cannot read, before the database sees it.
+    expect(run.code).toBe(3);
     expect(run.stdout).toBe('a\n1\n');
-    expect(run.stderr).toBe(
-      'ERROR:  syntax error at or near "FORM" (SYNTAX, SQLSTATE 42601)\nLINE 1: SELECT * FORM t\n                 ^\n',
-    );
+    const [first, line, caret] = run.stderr.split('\n');
+    expect(first).toMatch(/^ERROR: .*syntax error at or near "FORM".*\(DENIED\)$/);
+    expect(line).toBe('LINE 1: SELECT * FORM t');
+    expect(caret).toBe('                 ^');
   });
 
   it('exits 2 on a usage error', async () => {

@@ -37,7 +37,7 @@ export async function startLocalStack(options: {
     dataDir: join(dir, 'pglite'),
     auditFile,
   });
-  const server = await startInvokeServer({ handler: fn.handler });
+  const server = await startInvokeServer({ handler: fn.handler, streamHandler: fn.streamHandler });
   const transport = new LambdaTransport({
     region: 'us-east-1',
     functionName: 'dbq-test',

@@ -95,7 +95,8 @@ describe('query handler on MariaDB through the local Invoke endpoint', () => {
   });
 
   it('keeps errno and SQL state on errors', async () => {
-    const syntax = await failure(reader.session.execute('SELECT * FROM WHERE'));
+    // The policy's parser reads this; the server does not (what neither reads is refused: test/lambda/policy).
+    const syntax = await failure(reader.session.execute('SELECT * FROM items LIMIT -1'));
     expect(syntax.code).toBe('SYNTAX');
     expect(syntax.fields.errno).toBe(1064);
     const missing = await failure(reader.session.execute('SELECT * FROM nowhere'));
@@ -119,8 +120,16 @@ describe('query handler on MariaDB through the local Invoke endpoint', () => {
       'DENIED',
     );
     expect((await failure(reader.session.execute('DROP TABLE items'))).code).toBe('DENIED');
-    const locked = await failure(reader.session.execute('SELECT * FROM items FOR UPDATE'));
+    expect((await failure(reader.session.execute('SELECT * FROM items FOR UPDATE'))).code).toBe('DENIED');
+    // The policy sees the statement, not the view's definition: the READ ONLY transaction stops the write.
+    await db.root.query(
+      "CREATE FUNCTION hidden_insert() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO items VALUES (99, 'hidden'); RETURN 1; END",
+    );
+    await db.root.query('CREATE VIEW hidden_write AS SELECT hidden_insert() AS n');
+    const locked = await failure(reader.session.execute('SELECT * FROM hidden_write'));
     expect(locked.fields.errno).toBe(1792);
+    const [hidden] = await db.root.query('SELECT COUNT(*) AS n FROM items WHERE id = 99');
+    expect(hidden).toEqual([{ n: '0' }]);
   });
 
   it('commits a write for the write role and reports affected rows', async () => {

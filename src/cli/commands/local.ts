@@ -54,7 +54,12 @@ export const localCommand: Subcommand = {
       ...(options.role === undefined ? {} : { role: options.role }),
       auditToStdout: true,
     });
-    const server = await startInvokeServer({ handler: fn.handler, port: options.port, host: options.host });
+    const server = await startInvokeServer({
+      handler: fn.handler,
+      streamHandler: fn.streamHandler,
+      port: options.port,
+      host: options.host,
+    });
     io.stderr.write(
       `dbq local: ${options.engine} query function on ${server.url} as ${fn.principal} (role ${fn.role})\n` +
         `  try: dbq --endpoint ${server.url} -c "select 1"\n` +
