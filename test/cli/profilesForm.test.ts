@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DBQ_BIN } from '../helpers/runDbq.js';
 
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+// A server of its own, so the test neither meets nor disturbs anyone else's tmux sessions.
+const SOCKET = `dbq-form-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -27,7 +29,7 @@ describe('dbq profiles add on a real terminal', () => {
   });
   afterEach(() => {
     try {
-      tmux('kill-session', '-t', session);
+      tmux('kill-server');
     } catch {
       // already gone
     }
@@ -36,8 +38,9 @@ describe('dbq profiles add on a real terminal', () => {
 
   it('shows the form when run bare, and saves what was typed into it', async () => {
     const done = join(home, 'exit-status');
+    // Without CI in the environment: with CI=true (as CI runs), Ink draws only the last frame.
     const command =
-      `env HOME=${home} DBQ_CONFIG_DIR=${join(home, 'dbq')} AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true ` +
+      `env -u CI HOME=${home} DBQ_CONFIG_DIR=${join(home, 'dbq')} AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true ` +
       `${process.execPath} ${DBQ_BIN} profiles add; echo $? > ${done}; sleep 60`;
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', command);
     const screen = (): string => tmux('capture-pane', '-t', session, '-p');
