@@ -7,7 +7,8 @@ import { DBQ_BIN } from '../helpers/runDbq.js';
 
 // A server of its own, so the test neither meets nor disturbs anyone else's tmux sessions.
 const SOCKET = `dbq-form-${process.pid}`;
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
   const deadline = Date.now() + 20_000;
