@@ -2,6 +2,13 @@ import { DbqError } from '../../shared/protocol/errors.js';
 import type { EngineName, Role } from '../../shared/protocol/messages.js';
 import type { SqlDialect } from '../../shared/sql/split.js';
 import type { QuerySession } from '../session/querySession.js';
+import type { AuthSession } from '../sso/session.js';
+
+/** The part of a profile's sign-in the REPL uses: `\login`, `\logout` and the identity in the status line. */
+export type ReplAuth = Pick<
+  AuthSession,
+  'method' | 'canSignIn' | 'startUrl' | 'signedInIdentity' | 'loginInteractive' | 'logout'
+>;
 
 /** An open session on one profile (what `connect()` in the CLI returns). */
 export interface ReplConnection {
@@ -10,6 +17,8 @@ export interface ReplConnection {
   label: string;
   /** The saved profile, when one was opened: its defaults apply to the REPL too. */
   profile?: { defaults?: ProfileDefaults | undefined } | undefined;
+  /** The profile's AWS sign-in, when it has one (the built-in `local` profile does not). */
+  auth?: ReplAuth | undefined;
   close(): Promise<void>;
 }
 
@@ -32,6 +41,8 @@ export interface ConnectionInfo {
   principal: string;
   role: Role;
   target: string;
+  /** Who the profile is signed in as (`DBReader @ 111122223333`), when it signs in to AWS. */
+  identity?: string | undefined;
 }
 
 export type ConnectionStatus =

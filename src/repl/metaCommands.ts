@@ -15,6 +15,8 @@ export type MetaCommand =
   | { kind: 'export'; path: string | null }
   | { kind: 'format'; format: ExportFormat | null }
   | { kind: 'conninfo' }
+  | { kind: 'login' }
+  | { kind: 'logout' }
   | { kind: 'invalid'; message: string };
 
 /** The meta-commands as data: `\?` is generated from this table. */
@@ -24,6 +26,8 @@ export const META_COMMAND_HELP: readonly { usage: string; description: string }[
   { usage: '\\l', description: 'list connection profiles' },
   { usage: '\\c NAME', description: 'connect to another profile' },
   { usage: '\\conninfo', description: 'show the connection: engine, database, principal, role' },
+  { usage: '\\login', description: "sign in to the profile's AWS IAM Identity Center (SSO)" },
+  { usage: '\\logout', description: "sign out of the profile's SSO session" },
   { usage: '\\dt [PATTERN]', description: 'list tables (* and ? are wildcards)' },
   { usage: '\\d [TABLE]', description: 'describe a table, or list tables, views and sequences' },
   { usage: '\\dn', description: 'list schemas' },
@@ -126,6 +130,10 @@ export function parseMetaCommand(line: string): MetaCommand {
       const parsed = onOff(first, 'timing');
       return 'message' in parsed ? { kind: 'invalid', ...parsed } : { kind: 'timing', value: parsed.value };
     }
+    case 'login':
+      return noArgs({ kind: 'login' });
+    case 'logout':
+      return noArgs({ kind: 'logout' });
     case 'i':
     case 'include':
       if (first === undefined || args.length > 1)

@@ -8,6 +8,7 @@ import { exportResult, exportRows, type ExportProgress, type ExportSummary } fro
 import { defaultExportFileName, uniquePath } from '../export/exportPath.js';
 import type { ExportFormat } from '../export/formats.js';
 import type { QuerySession } from '../session/querySession.js';
+import type { DevicePrompt } from '../sso/oidc.js';
 import { catalogQueries, type CatalogCommand } from './catalogQueries.js';
 import {
   cancelledError,
@@ -16,6 +17,7 @@ import {
   type ConnectionInfo,
   type ConnectionStatus,
   type ProfileDirectory,
+  type ReplAuth,
   type ReplConnection,
 } from './connection.js';
 import { HISTORY_LIMIT, withEntry, type HistoryStore } from './history.js';
@@ -60,7 +62,9 @@ export type MetaOutcome =
   | { kind: 'message'; lines: string[]; tone: 'info' | 'error' }
   | { kind: 'results'; items: { title: string; outcome: StatementOutcome }[]; emptyMessage: string | null }
   | { kind: 'include'; statements: string[] }
-  | { kind: 'export'; path: string | null };
+  | { kind: 'export'; path: string | null }
+  /** `\login`: the UI runs `signIn`, showing the URL and code as they arrive. */
+  | { kind: 'signIn' };
 
 /** The last statement that returned rows, for `\export` and `e`. */
 export interface ExportableResult {
@@ -92,6 +96,8 @@ export class ReplCore {
   private historyEntries: string[] = [];
   private historyWrites: Promise<void> = Promise.resolve();
   private lastResult: ExportableResult | null = null;
+  /** The sign-in of the profile last opened, kept when its ping failed so `\login` can still sign in. */
+  private auth: ReplAuth | null = null;
   private closed = false;
 
   constructor(private readonly options: ReplCoreOptions) {
@@ -155,8 +161,10 @@ export class ReplCore {
 
   private async openProfile(profile: string): Promise<{ connection: ReplConnection; info: ConnectionInfo }> {
     const connection = await this.options.open(profile);
+    this.auth = connection.auth ?? null;
     try {
       const ping = await connection.session.ping();
+      const identity = await identityLabel(connection.auth);
       return {
         connection,
         info: {
@@ -169,6 +177,7 @@ export class ReplCore {
           principal: ping.principal,
           role: ping.role,
           target: ping.target,
+          ...(identity === undefined ? {} : { identity }),
         },
       };
     } catch (error) {
@@ -289,7 +298,74 @@ export class ReplCore {
         return this.include(command.path, signal);
       case 'export':
         return { kind: 'export', path: command.path };
+      case 'login':
+        return { kind: 'signIn' };
+      case 'logout':
+        return this.logout(signal);
     }
+  }
+
+  /** True when the current profile signs in to AWS IAM Identity Center (`\login` applies). */
+  get canSignIn(): boolean {
+    return this.auth?.canSignIn === true;
+  }
+
+  /** The sign-in of the current profile, waiting for a connection being opened (which sets it). */
+  private async currentAuth(signal?: AbortSignal): Promise<ReplAuth | null> {
+    const pending = this.connecting;
+    if (pending) {
+      try {
+        await unlessAborted(pending, signal);
+      } catch (error) {
+        // A failed connection still leaves its sign-in: a profile that needs one fails its ping.
+        if (signal?.aborted) throw error;
+      }
+    }
+    return this.auth;
+  }
+
+  private doesNotSignIn(): MetaOutcome {
+    return info(
+      `Profile "${this.profile}" does not sign in: it uses no AWS IAM Identity Center (SSO) session.`,
+    );
+  }
+
+  /**
+   * Device-authorization sign-in for the current profile (`\login`, or a statement that needs a new sign-in):
+   * `onPrompt` gets the verification URL and code to show. Rejects with CANCELLED when `signal` aborts.
+   */
+  async signIn(
+    onPrompt: (prompt: DevicePrompt, startUrl: string) => void,
+    signal?: AbortSignal,
+  ): Promise<MetaOutcome> {
+    const auth = await this.currentAuth(signal);
+    if (!auth?.canSignIn) return this.doesNotSignIn();
+    const identity = await auth.loginInteractive(
+      (prompt) => onPrompt(prompt, auth.startUrl ?? 'AWS IAM Identity Center'),
+      signal,
+    );
+    this.showIdentity(auth, identity.label);
+    // A connection that failed for want of a sign-in is opened again now, not at the next statement.
+    if (this.statusValue.kind === 'failed' && !this.connecting && !this.closed) {
+      void this.connect(this.profile).catch(() => undefined);
+    }
+    return info(`Signed in as ${identity.label}.`);
+  }
+
+  private async logout(signal?: AbortSignal): Promise<MetaOutcome> {
+    const auth = await this.currentAuth(signal);
+    if (!auth?.canSignIn) return this.doesNotSignIn();
+    const signedOut = await auth.logout();
+    this.showIdentity(auth, undefined);
+    return info(signedOut ? `Signed out of ${auth.startUrl ?? 'the SSO session'}.` : 'Not signed in.');
+  }
+
+  /** Puts the (new or removed) identity in the status line when it belongs to the open connection. */
+  private showIdentity(auth: ReplAuth, identity: string | undefined): void {
+    const status = this.statusValue;
+    if (status.kind !== 'ready' || this.connection?.auth !== auth) return;
+    const { identity: _previous, ...rest } = status.info;
+    this.setStatus({ kind: 'ready', info: identity === undefined ? rest : { ...rest, identity } });
   }
 
   private connInfo(): MetaOutcome {
@@ -309,12 +385,14 @@ export class ReplCore {
   private async switchProfile(profile: string, signal?: AbortSignal): Promise<MetaOutcome> {
     const previous = this.connection;
     const previousStatus = this.statusValue;
+    const previousAuth = this.auth;
     try {
       await unlessAborted(this.connect(profile), signal);
     } catch (error) {
       // psql keeps the old connection when \c fails.
       if (previous && previousStatus.kind === 'ready') {
         this.connection = previous;
+        this.auth = previousAuth;
         this.setStatus(previousStatus);
       }
       return { kind: 'message', tone: 'error', lines: [`\\c ${profile}: ${toDbqError(error).message}`] };
@@ -413,6 +491,13 @@ export class ReplCore {
     const pending = this.connecting;
     if (pending) await pending.then((late) => late.close()).catch(() => undefined);
   }
+}
+
+/** The status line's identity: SSO and AWS-profile sign-ins, not local endpoints (nothing to sign in to). */
+async function identityLabel(auth: ReplAuth | undefined): Promise<string | undefined> {
+  if (!auth || auth.method === 'local') return undefined;
+  const identity = await auth.signedInIdentity().catch(() => null);
+  return identity?.label;
 }
 
 function info(...lines: string[]): MetaOutcome {

@@ -1,7 +1,10 @@
 import { DbqError } from '../../shared/protocol/errors.js';
 import { planInput, promptMarker, type InputStep } from '../repl/inputRules.js';
 import { parseMetaCommand } from '../repl/metaCommands.js';
+import { openBrowser } from '../sso/browser.js';
+import { isSignInRequired } from '../sso/errors.js';
 import type { ExportableResult, ReplCore, StatementOutcome } from '../repl/replCore.js';
+import { sanitizeLine } from '../format/sanitize.js';
 import { dim, red } from './display.js';
 import type { EditorAction } from './editorReducer.js';
 import { ExportRunner } from './exportRunner.js';
@@ -22,6 +25,7 @@ import {
   noticeLines,
   previewLines,
   resultSummary,
+  signInPromptLines,
   timingLine,
 } from './transcriptText.js';
 import { rowsPerScreen } from './viewerReducer.js';
@@ -30,6 +34,11 @@ import { ViewerSession, rowsKnown } from './viewerSession.js';
 export interface TerminalSize {
   columns: number;
   rows: number;
+}
+
+export interface ReplControllerOptions {
+  /** Opens the SSO verification URL (default: the system browser); tests pass their own. */
+  openBrowser?: (url: string) => void;
 }
 
 /** Lines of the live area that are not rows: the grid's header and rule, the status and info lines. */
@@ -60,6 +69,7 @@ export class ReplController {
   constructor(
     readonly core: ReplCore,
     size: TerminalSize,
+    private readonly options: ReplControllerOptions = {},
   ) {
     this.size = size;
     this.store = createStore(replReducer, initialReplState(core.status, core.settings));
@@ -92,8 +102,10 @@ export class ReplController {
     ]);
     this.unsubscribe = this.core.onStatus((status) => {
       this.store.batch(() => {
+        // A ready connection whose identity changed (`\login`, `\logout`) is not a new connection.
+        const wasReady = this.state.connection.kind === 'ready';
         this.dispatch({ type: 'connection', status });
-        if (status.kind === 'ready') this.print([connectedLine(status.info)]);
+        if (status.kind === 'ready' && !wasReady) this.print([connectedLine(status.info)]);
         if (status.kind === 'failed') {
           this.print([
             ...errorLines(status.error),
@@ -245,13 +257,30 @@ export class ReplController {
     this.dispatch({ type: 'running', label: null });
   }
 
-  /** Runs one statement and shows its outcome; false when it failed (the rest of the input is skipped). */
-  private async runStatement(sql: string, allowViewer: boolean): Promise<boolean> {
+  /**
+   * Runs one statement and shows its outcome; false when it failed (the rest of the input is skipped). When
+   * the profile needs a new sign-in, the statement waits for it and then runs: nothing typed is lost.
+   */
+  private async runStatement(sql: string, allowViewer: boolean, signedIn = false): Promise<boolean> {
     const abort = this.beginRun('running');
     let outcome: StatementOutcome;
     try {
       outcome = await this.core.run(sql, abort.signal);
     } catch (error) {
+      if (!signedIn && isSignInRequired(error) && this.core.canSignIn) {
+        this.store.batch(() => {
+          this.endRun(abort);
+          this.print([
+            red(`Sign-in required: ${sanitizeLine(error.message)}.`),
+            dim('The statement runs once you have signed in; Esc or Ctrl-C cancels.'),
+          ]);
+        });
+        if (!(await this.signIn())) {
+          this.print([dim('The statement did not run; it is in the history (Up arrow).')]);
+          return false;
+        }
+        return this.runStatement(sql, allowViewer, true);
+      }
       this.store.batch(() => {
         this.endRun(abort);
         this.print(
@@ -327,7 +356,8 @@ export class ReplController {
 
   private async runMeta(line: string): Promise<boolean> {
     const command = parseMetaCommand(line);
-    const quiet = ['quit', 'help', 'invalid', 'expanded', 'timing', 'format', 'conninfo', 'export'];
+    // `\login` manages its own running line (it waits on the browser, not on a statement).
+    const quiet = ['quit', 'help', 'invalid', 'expanded', 'timing', 'format', 'conninfo', 'export', 'login'];
     const abort = quiet.includes(command.kind) ? null : this.beginRun(`running ${line.split(/\s/)[0]}`);
     let outcome;
     try {
@@ -373,6 +403,45 @@ export class ReplController {
       case 'export':
         this.startExport(outcome.path, 'prompt');
         return true;
+      case 'signIn':
+        return this.signIn();
+    }
+  }
+
+  /**
+   * The SSO device sign-in: shows the URL and code, opens the browser, and waits for the approval with a
+   * running line that Esc or Ctrl-C cancels. True when signed in.
+   */
+  private async signIn(): Promise<boolean> {
+    const abort = new AbortController();
+    this.runAbort = abort;
+    this.dispatch({
+      type: 'running',
+      label: 'waiting for the sign-in in the browser',
+      startedAt: performance.now(),
+    });
+    const open = this.options.openBrowser ?? openBrowser;
+    try {
+      const outcome = await this.core.signIn((prompt, startUrl) => {
+        this.print(signInPromptLines(prompt, startUrl));
+        open(prompt.verificationUriComplete ?? prompt.verificationUri);
+      }, abort.signal);
+      this.store.batch(() => {
+        this.endRun(abort);
+        if (outcome.kind === 'message')
+          this.print(outcome.tone === 'error' ? outcome.lines.map((l) => red(l)) : outcome.lines);
+      });
+      return outcome.kind === 'message' && outcome.tone === 'info' && this.core.canSignIn;
+    } catch (error) {
+      this.store.batch(() => {
+        this.endRun(abort);
+        this.print(
+          error instanceof DbqError && error.code === 'CANCELLED'
+            ? [red('Sign-in cancelled.')]
+            : errorLines(error),
+        );
+      });
+      return false;
     }
   }
 

@@ -46,7 +46,9 @@ function connectionText(state: ReplState, tick: number): { text: string; failed:
     case 'ready': {
       const i = status.info;
       return {
-        text: `${sanitizeLine(i.profile)} · ${i.role} · ${sanitizeLine(i.engine)} ${sanitizeLine(i.serverVersion)} · ${sanitizeLine(i.database)}`,
+        text:
+          `${sanitizeLine(i.profile)} · ${i.role} · ${sanitizeLine(i.engine)} ${sanitizeLine(i.serverVersion)} · ${sanitizeLine(i.database)}` +
+          (i.identity === undefined ? '' : ` · ${sanitizeLine(i.identity)}`),
         failed: false,
       };
     }

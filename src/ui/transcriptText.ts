@@ -3,6 +3,8 @@ import { formatError } from '../format/errorText.js';
 import { sanitizeLine } from '../format/sanitize.js';
 import type { Cell, Column } from '../../shared/protocol/values.js';
 import type { ConnectionInfo } from '../repl/connection.js';
+import type { DevicePrompt } from '../sso/oidc.js';
+import { formatDevicePrompt } from '../sso/promptText.js';
 import { dim, formatBytes, formatCount, formatDuration, red } from './display.js';
 import { transcriptExpanded, transcriptTable } from './gridLayout.js';
 
@@ -47,6 +49,14 @@ export function connectedLine(info: ConnectionInfo): string {
     `Connected to ${sanitizeLine(info.profile)}: ${sanitizeLine(info.engine)} ${sanitizeLine(info.serverVersion)}, ` +
       `database ${sanitizeLine(info.database)}, as ${sanitizeLine(info.principal)} (role ${info.role}).`,
   );
+}
+
+/** The SSO device sign-in instructions (URL and code come from the network: sanitized). */
+export function signInPromptLines(prompt: DevicePrompt, startUrl: string): string[] {
+  return formatDevicePrompt(prompt, startUrl)
+    .trimEnd()
+    .split('\n')
+    .map((line) => sanitizeLine(line));
 }
 
 /** The summary left in the transcript when the viewer closes. */
