@@ -10,7 +10,7 @@ import { finished } from 'node:stream/promises';
 import { CsvWriter } from '../src/format/csv.js';
 import { QuerySession } from '../src/session/querySession.js';
 import { LambdaTransport } from '../src/transport/lambdaTransport.js';
-import { measure, peakFromStderr, startUntil } from './proc.js';
+import { measure, peakFromStderr, startUntil, measurePsqlCopy } from './proc.js';
 
 export interface ExportBenchOptions {
   /** bin/dbq.js */
@@ -171,20 +171,7 @@ async function exportOne(options: ExportBenchOptions, rows: number): Promise<voi
   } finally {
     await paging.stop();
   }
-  const url = new URL(options.pgUrl);
-  const viaPsql = await measure('psql', [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '5432',
-    '-U',
-    url.username || 'postgres',
-    '-d',
-    url.pathname.slice(1),
-    '-c',
-    `\\copy (${sql}) to '${psqlOut}' csv header`,
-  ]);
-  if (viaPsql.code !== 0) throw new Error(`psql failed: ${viaPsql.stderr}`);
+  const viaPsql = await measurePsqlCopy(options.pgUrl, sql, psqlOut);
   const [dbqLines, psqlLines] = await Promise.all([countLines(dbqOut), countLines(psqlOut)]);
   if (dbqLines !== rows + 1 || psqlLines !== rows + 1) {
     throw new Error(`row counts differ: dbq ${dbqLines - 1}, psql ${psqlLines - 1}, expected ${rows}`);

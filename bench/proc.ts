@@ -61,3 +61,22 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
+
+/** Times `psql \copy (sql) to 'file' csv header` against a PostgreSQL URL: the baseline every export is compared with. */
+export async function measurePsqlCopy(pgUrl: string, sql: string, file: string): Promise<Measured> {
+  const url = new URL(pgUrl);
+  const run = await measure('psql', [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    url.username || 'postgres',
+    '-d',
+    url.pathname.slice(1),
+    '-c',
+    `\\copy (${sql}) to '${file}' csv header`,
+  ]);
+  if (run.code !== 0) throw new Error(`psql failed: ${run.stderr}`);
+  return run;
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaTransport } from '../src/transport/lambdaTransport.js';
 import { QuerySession } from '../src/session/querySession.js';
-import { measure, median, peakFromStderr, startUntil } from './proc.js';
+import { measure, median, peakFromStderr, startUntil, measurePsqlCopy } from './proc.js';
 import { exportBench } from './export.js';
 import { reportBundleFigures } from './bundle.js';
 import { replBench } from './repl.js';
@@ -40,26 +40,13 @@ async function csvExport(endpoint: string, rows: number): Promise<void> {
   const sql = rowsQuery(rows);
   const dbqOut = join(work, `dbq-${rows}.csv`);
   const psqlOut = join(work, `psql-${rows}.csv`);
-  const url = new URL(PG_URL);
   const viaDbq = await measure(
     process.execPath,
     ['--import', hook, dbq, '--endpoint', endpoint, '--format', 'csv', '-o', dbqOut, '-c', sql],
     env,
   );
   if (viaDbq.code !== 0) throw new Error(`dbq failed: ${viaDbq.stderr}`);
-  const viaPsql = await measure('psql', [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '5432',
-    '-U',
-    url.username || 'postgres',
-    '-d',
-    url.pathname.slice(1),
-    '-c',
-    `\\copy (${sql}) to '${psqlOut}' csv header`,
-  ]);
-  if (viaPsql.code !== 0) throw new Error(`psql failed: ${viaPsql.stderr}`);
+  const viaPsql = await measurePsqlCopy(PG_URL, sql, psqlOut);
   const dbqBytes = statSync(dbqOut).size;
   const psqlBytes = statSync(psqlOut).size;
   console.log(
